@@ -1,0 +1,14 @@
+/* troupe: an actor runtime for network servers. Includes every public header. */
+#ifndef TROUPE_H
+#define TROUPE_H
+
+#include "error.h"
+#include "log.h"
+#include "buf.h"
+#include "runtime.h"
+#include "actor.h"
+#include "group.h"
+#include "future.h"
+#include "timer.h"
+
+#endif
