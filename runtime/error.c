@@ -29,7 +29,7 @@ const char *tr_strerror(int err) {
   for (unsigned i = 0; i < sizeof errors / sizeof errors[0]; i++)
     if (errors[i].code == err)
       return errors[i].text;
-  if (err > TR_ERRNO_LAST && err <= TR_ERRNO_BASE)
+  if (err > TR_ERRNO_BASE - 1000 && err <= TR_ERRNO_BASE)
     return "unknown troupe error";
   return uv_strerror(err);
 }
@@ -40,7 +40,7 @@ const char *tr_err_name(int err) {
   for (unsigned i = 0; i < sizeof errors / sizeof errors[0]; i++)
     if (errors[i].code == err)
       return errors[i].name;
-  if (err > TR_ERRNO_LAST && err <= TR_ERRNO_BASE)
+  if (err > TR_ERRNO_BASE - 1000 && err <= TR_ERRNO_BASE)
     return "TR_EUNKNOWN";
   return uv_err_name(err);
 }

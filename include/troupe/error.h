@@ -12,6 +12,7 @@
 extern "C" {
 #endif
 
+/* troupe owns (-31000, -30000]. */
 #define TR_ERRNO_BASE (-30000)
 
 typedef enum tr_errno {
