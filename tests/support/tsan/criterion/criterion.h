@@ -57,6 +57,10 @@ void tr_shim_log(const char *fmt, ...);
 #define cr_assert_str_empty(a, ...) TR_SHIM_CHECK((a)[0] == 0, #a " is empty", __VA_ARGS__)
 #define cr_assert_arr_eq(a, b, n, ...) TR_SHIM_CHECK(memcmp((a), (b), (n)) == 0, #a " == " #b, __VA_ARGS__)
 #define cr_assert_arr_neq(a, b, n, ...) TR_SHIM_CHECK(memcmp((a), (b), (n)) != 0, #a " != " #b, __VA_ARGS__)
+#define cr_assert_float_eq(a, b, eps, ...)                                                                     \
+  TR_SHIM_CHECK(((a) - (b) <= (eps)) && ((b) - (a) <= (eps)), #a " ~= " #b, __VA_ARGS__)
+#define cr_assert_float_neq(a, b, eps, ...)                                                                    \
+  TR_SHIM_CHECK(!(((a) - (b) <= (eps)) && ((b) - (a) <= (eps))), #a " !~= " #b, __VA_ARGS__)
 #define cr_assert_fail(...) tr_shim_fail(__FILE__, __LINE__, "fail", "" __VA_ARGS__)
 #define cr_expect cr_assert
 #define cr_expect_eq cr_assert_eq
@@ -67,6 +71,9 @@ void tr_shim_log(const char *fmt, ...);
 #define cr_expect_not_null cr_assert_not_null
 #define cr_expect_str_eq cr_assert_str_eq
 #define cr_expect_arr_eq cr_assert_arr_eq
+#define cr_expect_float_eq cr_assert_float_eq
+#define cr_expect_leq cr_assert_leq
+#define cr_expect_geq cr_assert_geq
 #define cr_skip_test(...) tr_shim_skip("" __VA_ARGS__)
 #define cr_log_info(...) tr_shim_log("" __VA_ARGS__)
 #define cr_log_warn(...) tr_shim_log("" __VA_ARGS__)
