@@ -61,8 +61,10 @@ int tr_mailbox_push(tr_mailbox *mb, const tr_msg *m) {
    * that sees the list emptied also sees the consumer took it. A producer that
    * read 0 just before another one set it lands in the ring, which is fine:
    * only messages of one producer need to keep their order. */
+  /* Both ring enqueues below (fast path and under the lock) publish through
+   * the ring, so the annotation covers them both. */
+  TR_TSAN_RELEASE(mb);
   if (!atomic_load_explicit(&mb->overflowing, memory_order_acquire)) {
-    TR_TSAN_RELEASE(mb);
     if (ck_ring_enqueue_mpsc_tr_msg(&mb->ring, mb->slots, (tr_msg *)m))
       return 0;
   }

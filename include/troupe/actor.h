@@ -67,6 +67,9 @@ typedef struct tr_actor_options {
   unsigned mailbox_slots; /* 0 = the runtime's default */
 } tr_actor_options;
 
+/* A call run on an actor. It runs exactly once: normally on the home worker
+ * with the actor's state; if the actor stopped before the call could run, it
+ * runs with state == NULL, so that it can release arg. */
 typedef void (*tr_call_fn)(tr_actor *self, void *state, void *arg);
 
 /* Spawns an actor; its started callback is its first message. opts may be NULL

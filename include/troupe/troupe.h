@@ -10,5 +10,9 @@
 #include "group.h"
 #include "future.h"
 #include "timer.h"
+#include "stream.h"
+#include "tcp.h"
+#include "udp.h"
+#include "fbe.h"
 
 #endif

@@ -1,0 +1,108 @@
+/* TCP chat server (CppServer's example): greets each session, multicasts
+ * every message it receives to all sessions, disconnects a session that sends
+ * "!". From stdin: an empty line quits, "!" restarts the server, any other
+ * line is multicast as "(admin) <line>". Port 1111 unless given. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "troupe/tcp.h"
+#include "troupe/troupe.h"
+
+static tr_tcp_server *server;
+
+static void on_connected(tr_stream *s, void *user) {
+  printf("Chat TCP session with Id %llu connected!\n", (unsigned long long)tr_stream_id(s));
+  static const char hello[] = "Hello from TCP chat! Please send a message or '!' to disconnect the client!";
+  tr_stream_send(s, hello, sizeof hello - 1);
+}
+
+static void on_disconnected(tr_stream *s, void *user) {
+  printf("Chat TCP session with Id %llu disconnected!\n", (unsigned long long)tr_stream_id(s));
+}
+
+static void on_received(tr_stream *s, void *user, const void *data, size_t size) {
+  printf("Incoming: %.*s\n", (int)size, (const char *)data);
+  tr_tcp_server_multicast(server, data, size);
+  if (size == 1 && *(const char *)data == '!')
+    tr_stream_disconnect(s);
+}
+
+static void on_error(tr_stream *s, void *user, int code, const char *category, const char *message) {
+  printf("Chat TCP session caught an error with code %d and category '%s': %s\n", code, category, message);
+}
+
+static void on_server_error(tr_tcp_server *srv, int code, const char *category, const char *message, void *ctx) {
+  printf("Chat TCP server caught an error with code %d and category '%s': %s\n", code, category, message);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  int port = argc > 1 ? atoi(argv[1]) : 1111;
+  printf("TCP server port: %d\n", port);
+
+  printf("Asio service starting...");
+  tr_runtime *rt;
+  int rc = tr_runtime_new(&rt, NULL);
+  if (rc == 0)
+    rc = tr_runtime_start(rt);
+  if (rc != 0) {
+    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+    return 1;
+  }
+  printf("Done!\n");
+
+  tr_tcp_server_options o = {
+      .address = "0.0.0.0",
+      .port = port,
+      .reuse_address = 1,
+      .worker = -1,
+      .session = {.on_connected = on_connected,
+                  .on_disconnected = on_disconnected,
+                  .on_received = on_received,
+                  .on_error = on_error},
+      .on_error = on_server_error,
+  };
+  rc = tr_tcp_server_new(rt, &o, &server);
+  printf("Server starting...");
+  if (rc == 0)
+    rc = tr_tcp_server_start(server);
+  if (rc != 0) {
+    fprintf(stderr, "cannot start the server: %s\n", tr_strerror(rc));
+    return 1;
+  }
+  printf("Done!\n");
+
+  printf("Press Enter to stop the server or '!' to restart the server...\n");
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, stdin)) >= 0) {
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+      line[--n] = '\0';
+    if (n == 0)
+      break;
+    if (strcmp(line, "!") == 0) {
+      printf("Server restarting...");
+      tr_tcp_server_restart(server);
+      printf("Done!\n");
+      continue;
+    }
+    size_t len = strlen("(admin) ") + (size_t)n;
+    char *msg = malloc(len + 1);
+    snprintf(msg, len + 1, "(admin) %s", line);
+    tr_tcp_server_multicast(server, msg, len);
+    free(msg);
+  }
+  free(line);
+
+  printf("Server stopping...");
+  tr_tcp_server_stop(server);
+  tr_tcp_server_free(server);
+  printf("Done!\n");
+
+  printf("Asio service stopping...");
+  tr_runtime_free(rt);
+  printf("Done!\n");
+  return 0;
+}
