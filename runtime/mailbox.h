@@ -1,5 +1,7 @@
-/* An actor's mailbox: a bounded Concurrency Kit MPSC ring of tr_msg by value,
- * with an overflow list so that a full ring never loses or refuses a message.
+/* An actor's mailbox: a bounded Concurrency Kit ring of tr_msg by value that
+ * one producer at a time may fill, with an overflow list for the others and
+ * for a full ring, so that no message is lost or refused and no sender waits
+ * for another.
  *
  * Producers: any thread. Consumer: the actor's home worker only.
  *
@@ -26,6 +28,8 @@ typedef struct tr_msgvec {
 typedef struct tr_mailbox {
   ck_ring_t ring;
   tr_msg *slots;
+  /* 1 while a producer owns the ring (it is single-producer at any time). */
+  _Atomic int producing;
   /* 1 while the overflow list may hold messages: producers must append there. */
   _Atomic int overflowing;
   pthread_mutex_t lock; /* guards overflow */
