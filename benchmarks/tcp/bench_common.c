@@ -41,7 +41,8 @@ void bench_parse(bench_opts *o, int argc, char **argv, const char *usage) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = n > 0 ? (int)n : 1;
   }
-  if (o->port <= 0 || o->port > 65535 || o->clients <= 0 || o->messages < 0 || o->size == 0 || o->seconds <= 0) {
+  if (o->port <= 0 || o->port > 65535 || o->clients <= 0 || o->messages < 0 || o->size == 0 || o->seconds <= 0 ||
+      (o->max_size && o->size > o->max_size)) {
     fprintf(stderr, "bad option value\n%s", usage);
     exit(2);
   }

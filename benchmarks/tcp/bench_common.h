@@ -1,5 +1,5 @@
-/* Command line and report shared by the TCP benchmark programs (CppServer's
- * options and report lines). */
+/* Command line and report shared by the benchmark programs (CppServer's
+ * options and report lines): TCP, UDP, TLS and proto link it. */
 #ifndef TROUPE_BENCH_COMMON_H
 #define TROUPE_BENCH_COMMON_H
 
@@ -14,6 +14,7 @@ typedef struct bench_opts {
   long messages;
   size_t size;
   int seconds;
+  size_t max_size; /* largest -s accepted; 0 = no limit (UDP: 65,507) */
 } bench_opts;
 
 /* Fills o from argv over the defaults already in o; exits on -h or bad input. */

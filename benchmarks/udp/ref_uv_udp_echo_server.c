@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
-#include "udp_bench.h"
+#include "bench_common.h"
 
 typedef struct ref_server {
   uv_loop_t loop;
@@ -24,7 +24,7 @@ typedef struct ref_send {
   char data[];
 } ref_send;
 
-static udp_bench_opts opts = {.address = "0.0.0.0", .port = 3333, .clients = 1, .size = 32, .seconds = 10};
+static bench_opts opts = {.max_size = 65507, .address = "0.0.0.0", .port = 3333, .clients = 1, .size = 32, .seconds = 10};
 
 static const char usage[] =
     "Usage: ref_uv_udp_echo_server [options]\n"
@@ -72,14 +72,14 @@ static void serve(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  udp_bench_parse(&opts, argc, argv, usage);
+  bench_parse(&opts, argc, argv, usage);
   struct sockaddr_storage addr;
   if (uv_ip4_addr(opts.address, opts.port, (struct sockaddr_in *)&addr) != 0 &&
       uv_ip6_addr(opts.address, opts.port, (struct sockaddr_in6 *)&addr) != 0) {
     fprintf(stderr, "bad address: %s\n", opts.address);
     return 2;
   }
-  udp_bench_block_signals();
+  bench_block_signals();
   printf("Server port: %d\nWorking threads: %d\n\n", opts.port, opts.threads);
   fflush(stdout);
   ref_server *servers = calloc((size_t)opts.threads, sizeof(*servers));
@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
     }
     uv_thread_create(&s->id, serve, s);
   }
-  udp_bench_wait_signal();
+  bench_wait_signal();
   printf("Server stopping... Done!\n");
   fflush(stdout);
   /* The loops hold nothing worth a graceful close; the process ends here. */

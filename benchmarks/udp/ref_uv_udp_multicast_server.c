@@ -7,11 +7,11 @@
 #include <string.h>
 #include <uv.h>
 
-#include "udp_bench.h"
+#include "bench_common.h"
 
 #define SLICE 2048
 
-static udp_bench_opts opts = {.address = "239.255.0.1", .port = 3333, .clients = 1, .messages = 1000000, .size = 32,
+static bench_opts opts = {.max_size = 65507, .address = "239.255.0.1", .port = 3333, .clients = 1, .messages = 1000000, .size = 32,
                               .seconds = 10};
 
 static const char usage[] =
@@ -47,14 +47,14 @@ static void on_second(uv_timer_t *t) {
 static void run(void *arg) { uv_run(arg, UV_RUN_DEFAULT); }
 
 int main(int argc, char **argv) {
-  udp_bench_parse(&opts, argc, argv, usage);
+  bench_parse(&opts, argc, argv, usage);
   if (uv_ip4_addr(opts.address, opts.port, (struct sockaddr_in *)&group) != 0 &&
       uv_ip6_addr(opts.address, opts.port, (struct sockaddr_in6 *)&group) != 0) {
     fprintf(stderr, "bad group address: %s\n", opts.address);
     return 2;
   }
-  udp_bench_block_signals();
-  udp_bench_print_header(&opts, 0, 1);
+  bench_block_signals();
+  bench_print_header(&opts, 0);
   payload = calloc(1, opts.size);
   uv_loop_t *loop = malloc(sizeof(*loop));
   uv_loop_init(loop);
@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
   uv_timer_start(&second, on_second, 0, 1000);
   uv_thread_t th;
   uv_thread_create(&th, run, loop);
-  udp_bench_wait_signal();
+  bench_wait_signal();
   printf("Server stopping... Done!\n");
   return 0;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "udp_bench.h"
+#include "bench_common.h"
 
 typedef struct bench_thread bench_thread;
 
@@ -26,7 +26,7 @@ struct bench_thread {
   char rbuf[65536];
 };
 
-static udp_bench_opts opts = {.address = "127.0.0.1", .port = 3333, .clients = 1, .messages = 1000, .size = 32,
+static bench_opts opts = {.max_size = 65507, .address = "127.0.0.1", .port = 3333, .clients = 1, .messages = 1000, .size = 32,
                               .seconds = 10};
 static struct sockaddr_storage server;
 static char *payload; /* size zero bytes, shared read-only by every send */
@@ -78,7 +78,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
   if (!addr)
     return;
   c->t->bytes += (uint64_t)nread;
-  c->t->last_ns = udp_bench_now_ns();
+  c->t->last_ns = bench_now_ns();
   send_one(c);
 }
 
@@ -116,14 +116,14 @@ static void thread_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  udp_bench_parse(&opts, argc, argv, usage);
+  bench_parse(&opts, argc, argv, usage);
   if (uv_ip4_addr(opts.address, opts.port, (struct sockaddr_in *)&server) != 0 &&
       uv_ip6_addr(opts.address, opts.port, (struct sockaddr_in6 *)&server) != 0) {
     fprintf(stderr, "bad address: %s\n", opts.address);
     return 2;
   }
   payload = calloc(1, opts.size);
-  udp_bench_print_header(&opts, 1, 1);
+  bench_print_header(&opts, 1);
   int nthreads = opts.threads < opts.clients ? opts.threads : opts.clients;
   bench_thread *threads = calloc((size_t)nthreads, sizeof(*threads));
   bench_client *clients = calloc((size_t)opts.clients, sizeof(*clients));
@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
     first += n;
     uv_loop_init(&threads[i].loop);
   }
-  uint64_t start = udp_bench_now_ns();
+  uint64_t start = bench_now_ns();
   for (int i = 0; i < nthreads; i++)
     uv_thread_create(&threads[i].id, thread_main, &threads[i]);
   uint64_t bytes = 0, errors = 0, last = start;
@@ -145,7 +145,7 @@ int main(int argc, char **argv) {
     if (threads[i].last_ns > last)
       last = threads[i].last_ns;
   }
-  udp_bench_print_report(errors, last - start, bytes, opts.size);
+  bench_print_report(&(bench_result){.errors = errors, .ns = last - start, .bytes = bytes, .size = opts.size});
   free(clients);
   free(threads);
   free(payload);

@@ -8,9 +8,9 @@
 #include "troupe/error.h"
 #include "troupe/runtime.h"
 #include "troupe/udp.h"
-#include "udp_bench.h"
+#include "bench_common.h"
 
-static udp_bench_opts opts = {.address = "0.0.0.0", .port = 3333, .clients = 1, .size = 32, .seconds = 10};
+static bench_opts opts = {.max_size = 65507, .address = "0.0.0.0", .port = 3333, .clients = 1, .size = 32, .seconds = 10};
 
 static const char usage[] =
     "Usage: udp_echo_server [options]\n"
@@ -36,8 +36,8 @@ static void on_error(tr_udp_server *s, int code, const char *category, const cha
 }
 
 int main(int argc, char **argv) {
-  udp_bench_parse(&opts, argc, argv, usage);
-  udp_bench_block_signals();
+  bench_parse(&opts, argc, argv, usage);
+  bench_block_signals();
   tr_runtime *rt;
   tr_runtime_options ro = {.workers = (unsigned)opts.threads};
   int r = tr_runtime_new(&rt, &ro);
@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  udp_bench_wait_signal();
+  bench_wait_signal();
   printf("Server stopping...");
   for (int i = 0; i < opts.threads; i++)
     tr_udp_server_free(servers[i]);

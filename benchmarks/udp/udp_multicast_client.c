@@ -6,7 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "udp_bench.h"
+#include "bench_common.h"
 
 typedef struct mc_thread mc_thread;
 
@@ -25,7 +25,7 @@ struct mc_thread {
   char rbuf[65536];
 };
 
-static udp_bench_opts opts = {.address = "239.255.0.1", .port = 3333, .clients = 1, .messages = 0, .size = 32,
+static bench_opts opts = {.max_size = 65507, .address = "239.255.0.1", .port = 3333, .clients = 1, .messages = 0, .size = 32,
                               .seconds = 10};
 
 static const char usage[] =
@@ -49,7 +49,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     t->errors++;
   else if (addr) {
     t->bytes += (uint64_t)nread;
-    t->last_ns = udp_bench_now_ns();
+    t->last_ns = bench_now_ns();
   }
 }
 
@@ -91,8 +91,8 @@ static void thread_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  udp_bench_parse(&opts, argc, argv, usage);
-  udp_bench_print_header(&opts, 1, 0);
+  bench_parse(&opts, argc, argv, usage);
+  bench_print_header(&opts, 1);
   int nthreads = opts.threads < opts.clients ? opts.threads : opts.clients;
   mc_thread *threads = calloc((size_t)nthreads, sizeof(*threads));
   mc_client *clients = calloc((size_t)opts.clients, sizeof(*clients));
@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
     first += n;
     uv_loop_init(&threads[i].loop);
   }
-  uint64_t start = udp_bench_now_ns();
+  uint64_t start = bench_now_ns();
   for (int i = 0; i < nthreads; i++)
     uv_thread_create(&threads[i].id, thread_main, &threads[i]);
   uint64_t bytes = 0, errors = 0, last = start;
@@ -114,7 +114,7 @@ int main(int argc, char **argv) {
     if (threads[i].last_ns > last)
       last = threads[i].last_ns;
   }
-  udp_bench_print_report(errors, last - start, bytes, opts.size);
+  bench_print_report(&(bench_result){.errors = errors, .ns = last - start, .bytes = bytes, .size = opts.size});
   free(clients);
   free(threads);
   return 0;

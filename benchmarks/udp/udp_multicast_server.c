@@ -10,11 +10,11 @@
 #include "troupe/error.h"
 #include "troupe/runtime.h"
 #include "troupe/udp.h"
-#include "udp_bench.h"
+#include "bench_common.h"
 
 #define SLICE 2048
 
-static udp_bench_opts opts = {.address = "239.255.0.1", .port = 3333, .clients = 1, .messages = 1000000, .size = 32,
+static bench_opts opts = {.max_size = 65507, .address = "239.255.0.1", .port = 3333, .clients = 1, .messages = 1000000, .size = 32,
                               .seconds = 10};
 
 static const char usage[] =
@@ -62,9 +62,9 @@ static volatile int stopping;
 static void *driver(void *arg) {
   burst *b = arg;
   while (!stopping) {
-    uint64_t t0 = udp_bench_now_ns();
+    uint64_t t0 = bench_now_ns();
     tr_worker_post(tr_udp_server_worker(b->server), burst_second, b);
-    uint64_t spent = udp_bench_now_ns() - t0;
+    uint64_t spent = bench_now_ns() - t0;
     if (spent < 1000000000u)
       usleep((useconds_t)((1000000000u - spent) / 1000));
   }
@@ -72,8 +72,8 @@ static void *driver(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  udp_bench_parse(&opts, argc, argv, usage);
-  udp_bench_block_signals();
+  bench_parse(&opts, argc, argv, usage);
+  bench_block_signals();
   tr_runtime *rt;
   tr_runtime_options ro = {.workers = (unsigned)opts.threads};
   int r = tr_runtime_new(&rt, &ro);
@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "runtime: %s\n", tr_strerror(r));
     return 1;
   }
-  udp_bench_print_header(&opts, 0, 1);
+  bench_print_header(&opts, 0);
   tr_udp_server_callbacks cb = {.on_error = on_error};
   tr_udp_endpoint g;
   if (tr_udp_endpoint_init(&g, opts.address, opts.port) < 0) {
@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
   }
   pthread_t th;
   pthread_create(&th, NULL, driver, &b);
-  udp_bench_wait_signal();
+  bench_wait_signal();
   stopping = 1;
   pthread_join(th, NULL);
   printf("Server stopping...");
