@@ -129,6 +129,8 @@ int main(int argc, char **argv) {
 const char *__tsan_default_suppressions(void);
 const char *__tsan_default_suppressions(void) {
   return "race:_ck_ring_enqueue_mp\n"
+         "race:_ck_ring_enqueue_sp\n"
+         "race:ck_ring_enqueue_spsc_\n"
          "race:_ck_ring_dequeue_sc\n"
          "race:_ck_ring_trydequeue_mc\n"
          "race:ck_ring_enqueue_mpsc_\n"
