@@ -12,6 +12,7 @@
 #include "timer.h"
 #include "stream.h"
 #include "tcp.h"
+#include "tls.h"
 #include "udp.h"
 #include "fbe.h"
 

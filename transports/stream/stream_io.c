@@ -136,7 +136,12 @@ static void flush(tr__stream *st) {
   if (!can_write(st) || st->writing)
     return;
   if (st->layer && st->app.len) {
+    /* The layer's output lands in the buffer written just below: no need
+     * for wire_append to queue another flush. */
+    int queued = st->flush_queued;
+    st->flush_queued = 1;
     int rc = encode_app(st);
+    st->flush_queued = queued;
     if (rc < 0) {
       tr__stream_fail(st, rc, NULL);
       return;
@@ -231,7 +236,8 @@ int tr__stream_wire_append(tr__stream *st, const void *data, size_t len) {
 
 int tr__stream_append(tr__stream *st, const void *data, size_t len) {
   int s = tr__stream_state(st);
-  if (s != TR__ST_CONNECTED)
+  /* A layer keeps what is sent during its handshake and encodes it after. */
+  if (s != TR__ST_CONNECTED && !(s == TR__ST_CONNECTING && st->layer_attached))
     return s == TR__ST_CONNECTING ? TR_ESTATE : TR_ECLOSED;
   if (!len)
     return 0;
@@ -379,7 +385,10 @@ void tr__stream_ready(tr__stream *st) {
   st->announced = 1;
   if (st->cb.on_connected)
     st->cb.on_connected(tr__stream_handle(st), st->user);
-  /* Sends made inside on_connected are already queued for this turn. */
+  /* Sends made inside on_connected are already queued for this turn; those
+   * a layer kept during its handshake are queued here. */
+  if (st->app.len && tr__stream_state(st) == TR__ST_CONNECTED)
+    queue_flush(st);
 }
 
 void tr__stream_open(tr__stream *st) {
@@ -431,10 +440,14 @@ void tr__stream_close(tr__stream *st) {
   int s = tr__stream_state(st);
   if (s == TR__ST_IDLE || s == TR__ST_CLOSING)
     return;
-  /* Offer what is queued to the socket once; a disconnect does not wait. */
-  if (s == TR__ST_CONNECTED && !st->writing) {
-    if (st->layer && st->app.len)
-      encode_app(st);
+  /* Offer what is queued to the socket once; a disconnect does not wait. A
+   * layer first encodes the plaintext still queued, then adds its goodbye
+   * (TLS: close_notify, or the alert of a failed handshake). */
+  if (s == TR__ST_CONNECTED && st->layer && st->app.len && !st->writing)
+    encode_app(st);
+  if (st->layer_attached && st->layer->on_close)
+    st->layer->on_close(st);
+  if ((s == TR__ST_CONNECTED || (s == TR__ST_CONNECTING && st->layer_attached)) && !st->writing) {
     tr__obuf *b = &st->out[st->fill];
     if (b->len) {
       uv_buf_t ub = uv_buf_init(b->data, (unsigned)b->len);
@@ -448,8 +461,6 @@ void tr__stream_close(tr__stream *st) {
   tr__stream_set_state(st, TR__ST_CLOSING);
   settle_waiters(st, 0);
   settle_waiters(st, 1);
-  if (st->layer_attached && st->layer->on_close)
-    st->layer->on_close(st);
   if (!st->io_open) {
     /* Nothing to close (connect failed before the handle existed). */
     tr__stream_set_state(st, TR__ST_IDLE);

@@ -345,7 +345,9 @@ int tr_tcp_server_disconnect_all(tr_tcp_server *s) {
 }
 
 static void multicast_visit(tr_actor *member, void *state, tr_buf *payload, void *ctx) {
-  if (state)
+  /* Connected only: a layered session (TLS) would otherwise queue it for
+   * after its handshake. */
+  if (state && tr__stream_state(state) == TR__ST_CONNECTED)
     tr__stream_append(state, tr_buf_data(payload), tr_buf_len(payload));
 }
 
