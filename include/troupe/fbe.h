@@ -318,6 +318,10 @@ typedef struct tr_fbe_sender {
   uint64_t frames;
   uint64_t bytes;
   int busy; /* inside the sink (a nested send uses its own buffer) */
+  /* When set, frames are appended here instead of going to the sink: a
+   * transport collecting the answers of one read into one write sets it
+   * for the duration (troupe/fbe_session.h). */
+  tr_fbe_buffer *direct;
 } tr_fbe_sender;
 
 void tr_fbe_sender_init(tr_fbe_sender *s, tr_fbe_sink_fn sink, void *ctx);

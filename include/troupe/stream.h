@@ -94,6 +94,9 @@ uint64_t tr_stream_bytes_received(const tr_stream *s);
 uint64_t tr_stream_bytes_pending(const tr_stream *s);
 /* The user state block (or context pointer) given to callbacks. */
 void *tr_stream_user(const tr_stream *s);
+/* The ctx pointer of the server or client options the stream was made with
+ * (for sessions with a per-session state block, the server's ctx). */
+void *tr_stream_owner_ctx(const tr_stream *s);
 tr_actor *tr_stream_actor(tr_stream *s);
 tr_worker *tr_stream_worker(const tr_stream *s);
 

@@ -15,5 +15,6 @@
 #include "tls.h"
 #include "udp.h"
 #include "fbe.h"
+#include "fbe_session.h"
 
 #endif

@@ -14,6 +14,18 @@ void tr_fbe_sender_free(tr_fbe_sender *s) { tr_fbe_buffer_free(&s->buf); }
 int tr_fbe_sender_send(tr_fbe_sender *s, tr_fbe_encode_fn encode, const void *value) {
   if (!s || !encode || !value)
     return TR_EINVAL;
+  if (s->direct && !s->busy) {
+    /* Encoders only append, so a failed one is undone by cutting back. */
+    size_t before = s->direct->size;
+    int n = encode(value, s->direct);
+    if (n < 0) {
+      s->direct->size = before;
+      return n;
+    }
+    s->frames++;
+    s->bytes += s->direct->size - before;
+    return n;
+  }
   if (!s->sink)
     return TR_ESTATE;
   /* A sink that makes its peer answer at once (a loopback) may send on this

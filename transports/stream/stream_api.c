@@ -191,5 +191,6 @@ void *tr_stream_user(const tr_stream *s) {
   tr__stream *st = tr__stream_of(s);
   return st->user_off ? (char *)st + st->user_off : st->user_ctx;
 }
+void *tr_stream_owner_ctx(const tr_stream *s) { return s ? tr__stream_of(s)->user_ctx : NULL; }
 tr_actor *tr_stream_actor(tr_stream *s) { return actor_of(s); }
 tr_worker *tr_stream_worker(const tr_stream *s) { return s ? tr_actor_worker(actor_of(s)) : NULL; }
