@@ -161,11 +161,13 @@ static void on_idle(uv_idle_t *h) { (void)h; }
 
 static void pass(tr_worker *w) {
   int more = run_actors(w, TURNS_PER_PASS);
-  while (w->ndefers) {
+  /* Flushes may wake actors (on_sent, on_empty) that send and defer again;
+   * a bounded number of rounds keeps that from starving I/O. */
+  for (int round = 0; w->ndefers && round < 16; round++) {
     run_defers(w);
-    /* Flushes may have woken actors (on_sent, on_empty); give them a turn. */
     more = run_actors(w, TURNS_PER_PASS);
   }
+  more |= w->ndefers != 0;
   if (w->exiting)
     return;
   if (more)
