@@ -3,17 +3,17 @@
  * the server's notifications as they come. "!" reconnects, an empty line
  * quits. After losing the server it tries again every second.
  * Arguments: address (127.0.0.1) and port (4444). */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "sample_retry.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
 #include "simple.h"
 #include "troupe/troupe.h"
 
 static tr_fbe_tcp_client *client;
-static tr_timer *retry;
-static atomic_int stopping;
+static sample_retry retry;
 
 static int on_notify(void *ctx, const simple_SimpleNotify *notify) {
   printf("Received: ");
@@ -62,13 +62,12 @@ static void on_connected(tr_fbe_session *fs, void *user) {
 
 static void on_disconnected(tr_fbe_session *fs, void *user) {
   printf("Simple protocol client disconnected a session\n");
-  /* Try again in a second, without holding up the worker. */
-  if (!atomic_load(&stopping) && tr_timer_setup_after(retry, 1000) == 0)
-    tr_timer_wait_async(retry);
+  sample_retry_later(&retry);
 }
 
-static void on_retry(tr_timer *t, int canceled, void *ctx) {
-  if (!canceled && !atomic_load(&stopping) && !tr_fbe_tcp_client_is_connected(client))
+/* "!" may have connected it already. */
+static void reconnect(void *unused) {
+  if (!tr_fbe_tcp_client_is_connected(client))
     tr_fbe_tcp_client_connect(client);
 }
 
@@ -105,6 +104,17 @@ static void ask(const char *line, size_t len) {
   tr_fbe_reply_free(reply);
 }
 
+static void on_bang(void *ctx) {
+  printf("Client reconnecting...");
+  if (tr_fbe_tcp_client_is_connected(client))
+    tr_fbe_tcp_client_reconnect(client);
+  else
+    tr_fbe_tcp_client_connect(client);
+  printf("Done!\n");
+}
+
+static void on_line(void *ctx, const char *line, size_t len) { ask(line, len); }
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char *address = argc > 1 ? argv[1] : "127.0.0.1";
@@ -112,18 +122,10 @@ int main(int argc, char **argv) {
   printf("Simple protocol server address: %s\n", address);
   printf("Simple protocol server port: %d\n\n", port);
 
-  printf("Asio service starting...");
-  tr_runtime *rt;
-  int rc = tr_runtime_new(&rt, NULL);
-  if (rc == 0)
-    rc = tr_runtime_start(rt);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+  tr_runtime *rt = sample_runtime_start();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
-  tr_timer_callbacks tc = {.on_timer = on_retry};
   tr_fbe_tcp_client_options o = {
       .tcp = {.address = address, .port = port, .worker = -1, .socket = {.no_delay = 1}},
       .callbacks = {.on_connected = on_connected,
@@ -131,7 +133,7 @@ int main(int argc, char **argv) {
                     .on_frame = on_frame,
                     .on_error = on_error},
   };
-  if (tr_timer_new(rt, &tc, NULL, &retry) != 0 || tr_fbe_tcp_client_new(rt, &o, &client) != 0) {
+  if (sample_retry_init(&retry, rt, reconnect, NULL) != 0 || tr_fbe_tcp_client_new(rt, &o, &client) != 0) {
     fprintf(stderr, "cannot create the client\n");
     return 1;
   }
@@ -139,37 +141,14 @@ int main(int argc, char **argv) {
   tr_fbe_tcp_client_connect(client);
   printf("Done!\n");
 
-  printf("Press Enter to stop the client or '!' to reconnect the client...\n");
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, stdin)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Client reconnecting...");
-      if (tr_fbe_tcp_client_is_connected(client))
-        tr_fbe_tcp_client_reconnect(client);
-      else
-        tr_fbe_tcp_client_connect(client);
-      printf("Done!\n");
-      continue;
-    }
-    ask(line, (size_t)n);
-  }
-  free(line);
+  sample_stdin_run(SAMPLE_STDIN_CLIENT, &(sample_stdin_ops){.on_bang = on_bang, .on_line = on_line}, NULL);
 
   printf("Client disconnecting...");
-  atomic_store(&stopping, 1);
-  tr_timer_cancel(retry);
+  sample_retry_stop(&retry);
   tr_fbe_tcp_client_free(client);
-  tr_timer_free(retry);
+  sample_retry_free(&retry);
   printf("Done!\n");
 
-  printf("Asio service stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop(rt);
   return 0;
 }

@@ -6,9 +6,11 @@
  * notification "(admin) <line>". Port 4444 unless given. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "proto_hash.h"
+#include "sample_admin.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
 #include "simple.h"
 #include "troupe/troupe.h"
 
@@ -71,21 +73,33 @@ static void on_server_error(tr_fbe_server *srv, int code, const char *category, 
   printf("Simple protocol server caught an error with code %d and category '%s': %s\n", code, category, message);
 }
 
+static void on_bang(void *server) {
+  printf("Server restarting...");
+  tr_fbe_server_restart(server);
+  printf("Done!\n");
+}
+
+static void on_line(void *server, const char *line, size_t n) {
+  simple_SimpleNotify notify;
+  simple_SimpleNotify_init(&notify);
+  size_t len;
+  char *text = sample_admin_text(line, n, &len);
+  if (text) {
+    tr_fbe_string_set(&notify.Notification, text, len);
+    tr_fbe_server_multicast(server, simple_SimpleNotify_encode_any, &notify);
+    free(text);
+  }
+  simple_SimpleNotify_free(&notify);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int port = argc > 1 ? atoi(argv[1]) : 4444;
   printf("Simple protocol server port: %d\n\n", port);
 
-  printf("Asio service starting...");
-  tr_runtime *rt;
-  int rc = tr_runtime_new(&rt, NULL);
-  if (rc == 0)
-    rc = tr_runtime_start(rt);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+  tr_runtime *rt = sample_runtime_start();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   tr_fbe_server_options o = {
       .tcp = {.address = "0.0.0.0", .port = port, .reuse_address = 1, .worker = -1, .socket = {.no_delay = 1}},
@@ -96,7 +110,7 @@ int main(int argc, char **argv) {
       .on_error = on_server_error,
   };
   tr_fbe_server *server;
-  rc = tr_fbe_server_new(rt, &o, &server);
+  int rc = tr_fbe_server_new(rt, &o, &server);
   printf("Server starting...");
   if (rc == 0)
     rc = tr_fbe_server_start(server);
@@ -106,42 +120,13 @@ int main(int argc, char **argv) {
   }
   printf("Done!\n");
 
-  printf("Press Enter to stop the server or '!' to restart the server...\n");
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, stdin)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Server restarting...");
-      tr_fbe_server_restart(server);
-      printf("Done!\n");
-      continue;
-    }
-    simple_SimpleNotify notify;
-    simple_SimpleNotify_init(&notify);
-    size_t len = strlen("(admin) ") + (size_t)n;
-    char *text = malloc(len + 1);
-    if (text) {
-      snprintf(text, len + 1, "(admin) %s", line);
-      tr_fbe_string_set(&notify.Notification, text, len);
-      tr_fbe_server_multicast(server, simple_SimpleNotify_encode_any, &notify);
-      free(text);
-    }
-    simple_SimpleNotify_free(&notify);
-  }
-  free(line);
+  sample_stdin_run(SAMPLE_STDIN_SERVER, &(sample_stdin_ops){.on_bang = on_bang, .on_line = on_line}, server);
 
   printf("Server stopping...");
   tr_fbe_server_stop(server);
   tr_fbe_server_free(server);
   printf("Done!\n");
 
-  printf("Asio service stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop(rt);
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "sample_runtime.h"
 #include "troupe/troupe.h"
 
 static void on_timer(tr_timer *t, int canceled, void *ctx) {
@@ -15,16 +16,9 @@ static void on_error(tr_timer *t, int code, const char *category, const char *me
 
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  tr_runtime *rt;
-  printf("Asio service starting...");
-  int rc = tr_runtime_new(&rt, NULL);
-  if (rc == 0)
-    rc = tr_runtime_start(rt);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+  tr_runtime *rt = sample_runtime_start();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   tr_timer *timer;
   tr_timer_new(rt, &(tr_timer_callbacks){.on_timer = on_timer, .on_error = on_error}, NULL, &timer);
@@ -45,9 +39,7 @@ int main(void) {
   tr_timer_cancel(timer);
   usleep(500000);
 
-  printf("Asio service stopping...");
   tr_timer_free(timer);
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop(rt);
   return 0;
 }

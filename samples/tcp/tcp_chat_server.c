@@ -4,8 +4,10 @@
  * line is multicast as "(admin) <line>". Port 1111 unless given. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "sample_admin.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
 #include "troupe/tcp.h"
 #include "troupe/troupe.h"
 
@@ -36,21 +38,28 @@ static void on_server_error(tr_tcp_server *srv, int code, const char *category, 
   printf("Chat TCP server caught an error with code %d and category '%s': %s\n", code, category, message);
 }
 
+static void on_bang(void *ctx) {
+  printf("Server restarting...");
+  tr_tcp_server_restart(server);
+  printf("Done!\n");
+}
+
+static void on_line(void *ctx, const char *line, size_t n) {
+  size_t len;
+  char *msg = sample_admin_text(line, n, &len);
+  if (msg)
+    tr_tcp_server_multicast(server, msg, len);
+  free(msg);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int port = argc > 1 ? atoi(argv[1]) : 1111;
   printf("TCP server port: %d\n", port);
 
-  printf("Asio service starting...");
-  tr_runtime *rt;
-  int rc = tr_runtime_new(&rt, NULL);
-  if (rc == 0)
-    rc = tr_runtime_start(rt);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+  tr_runtime *rt = sample_runtime_start();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   tr_tcp_server_options o = {
       .address = "0.0.0.0",
@@ -63,7 +72,7 @@ int main(int argc, char **argv) {
                   .on_error = on_error},
       .on_error = on_server_error,
   };
-  rc = tr_tcp_server_new(rt, &o, &server);
+  int rc = tr_tcp_server_new(rt, &o, &server);
   printf("Server starting...");
   if (rc == 0)
     rc = tr_tcp_server_start(server);
@@ -73,36 +82,13 @@ int main(int argc, char **argv) {
   }
   printf("Done!\n");
 
-  printf("Press Enter to stop the server or '!' to restart the server...\n");
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, stdin)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Server restarting...");
-      tr_tcp_server_restart(server);
-      printf("Done!\n");
-      continue;
-    }
-    size_t len = strlen("(admin) ") + (size_t)n;
-    char *msg = malloc(len + 1);
-    snprintf(msg, len + 1, "(admin) %s", line);
-    tr_tcp_server_multicast(server, msg, len);
-    free(msg);
-  }
-  free(line);
+  sample_stdin_run(SAMPLE_STDIN_SERVER, &(sample_stdin_ops){.on_bang = on_bang, .on_line = on_line}, NULL);
 
   printf("Server stopping...");
   tr_tcp_server_stop(server);
   tr_tcp_server_free(server);
   printf("Done!\n");
 
-  printf("Asio service stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop(rt);
   return 0;
 }

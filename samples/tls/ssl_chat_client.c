@@ -3,32 +3,21 @@
  * sends each stdin line; "!" disconnects (and the client reconnects a second
  * later, as after any disconnect), an empty line quits. Address 127.0.0.1
  * and port 2222 unless given. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "ssl_sample_opts.h"
+#include "sample_retry.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
+#include "sample_tls_opts.h"
 #include "troupe/tls.h"
 #include "troupe/troupe.h"
 
-static const char usage[] =
-    "Usage: ssl_chat_client [options] [address [port]]\n"
-    "  -C, --certs DIR      certificate directory (default: build/certs, or $TROUPE_CERTS)\n"
-    "  -c, --cert FILE      client certificate chain, may hold the key (default DIR/client.pem)\n"
-    "  -k, --key FILE       private key (default: in the chain file)\n"
-    "  -P, --password PW    key password (default qwerty)\n"
-    "  -A, --ca FILE        CA to verify the server with (default DIR/ca.pem)\n";
-
 static tr_tls_client *client;
-static tr_timer *retry;
-static atomic_int stopping;
+static sample_retry retry;
 
-static void on_retry(tr_timer *t, int canceled, void *ctx) {
-  if (!canceled && !atomic_load(&stopping))
-    tr_tls_client_connect(client);
-}
+static void reconnect(void *unused) { tr_tls_client_connect(client); }
 
 static void on_connected(tr_stream *s, void *user) {
   printf("Chat SSL client connected a new session with Id %llu\n", (unsigned long long)tr_stream_id(s));
@@ -43,10 +32,7 @@ static void on_handshaked(tr_stream *s, void *user) {
 
 static void on_disconnected(tr_stream *s, void *user) {
   printf("Chat SSL client disconnected a session with Id %llu\n", (unsigned long long)tr_stream_id(s));
-  if (!atomic_load(&stopping)) {
-    tr_timer_setup_after(retry, 1000);
-    tr_timer_wait_async(retry);
-  }
+  sample_retry_later(&retry);
 }
 
 static void on_received(tr_stream *s, void *user, const void *data, size_t size) {
@@ -57,41 +43,31 @@ static void on_error(tr_stream *s, void *user, int code, const char *category, c
   printf("Chat SSL client caught an error with code %d and category '%s': %s\n", code, category, message);
 }
 
+static void on_bang(void *ctx) {
+  printf("Client disconnecting...");
+  tr_tls_client_disconnect(client);
+  printf("Done!\n");
+}
+
+static void on_line(void *ctx, const char *line, size_t len) { tr_stream_send(tr_tls_client_stream(client), line, len); }
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  ssl_sample_opts so;
-  ssl_sample_parse(&so, argc, argv, 0, usage);
+  sample_tls_opts so;
+  sample_tls_parse(&so, argc, argv, 0, "ssl_chat_client [options] [address [port]]");
   const char *address = so.nargs > 0 ? so.args[0] : "127.0.0.1";
   int port = so.nargs > 1 ? atoi(so.args[1]) : 2222;
   printf("SSL server address: %s\n", address);
   printf("SSL server port: %d\n", port);
 
-  printf("Asio service starting...");
-  tr_runtime *rt;
-  int rc = tr_runtime_new(&rt, NULL);
-  if (rc == 0)
-    rc = tr_runtime_start(rt);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+  tr_runtime *rt = sample_runtime_start();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
-  tr_tls_context_options co = {
-      .cert_file = so.cert,
-      .key_file = so.key,
-      .password = so.password,
-      .ca_file = so.ca,
-      .verify = TR_TLS_VERIFY_PEER,
-  };
   tr_tls_context *ctx;
-  char err[256];
-  rc = tr_tls_context_new(&co, &ctx, err, sizeof err);
-  if (rc != 0) {
-    fprintf(stderr, "cannot set up TLS: %s\n", err);
+  int rc = sample_tls_context(&so, 0, &ctx);
+  if (rc != 0)
     return 1;
-  }
-  tr_timer_new(rt, &(tr_timer_callbacks){.on_timer = on_retry}, NULL, &retry);
   tr_tls_client_options o = {
       .tcp = {.address = address, .port = port, .worker = -1},
       .context = ctx,
@@ -101,7 +77,9 @@ int main(int argc, char **argv) {
                     .on_received = on_received,
                     .on_error = on_error},
   };
-  rc = tr_tls_client_new(rt, &o, &client);
+  rc = sample_retry_init(&retry, rt, reconnect, NULL);
+  if (rc == 0)
+    rc = tr_tls_client_new(rt, &o, &client);
   tr_tls_context_release(ctx);
   if (rc != 0) {
     fprintf(stderr, "cannot create the client: %s\n", tr_strerror(rc));
@@ -111,37 +89,17 @@ int main(int argc, char **argv) {
   tr_tls_client_connect(client);
   printf("Done!\n");
 
-  printf("Press Enter to stop the client or '!' to reconnect the client...\n");
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, stdin)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Client disconnecting...");
-      tr_tls_client_disconnect(client);
-      printf("Done!\n");
-      continue;
-    }
-    tr_stream_send(tr_tls_client_stream(client), line, (size_t)n);
-  }
-  free(line);
+  sample_stdin_run(SAMPLE_STDIN_CLIENT, &(sample_stdin_ops){.on_bang = on_bang, .on_line = on_line}, NULL);
 
   printf("Client disconnecting...");
-  atomic_store(&stopping, 1);
-  tr_timer_cancel(retry);
+  sample_retry_stop(&retry);
   tr_tls_client_disconnect(client);
   for (int i = 0; i < 1000 && tr_tls_client_is_connected(client); i++)
     usleep(1000);
   tr_tls_client_free(client);
   printf("Done!\n");
 
-  printf("Asio service stopping...");
-  tr_timer_free(retry);
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_retry_free(&retry);
+  sample_runtime_stop(rt);
   return 0;
 }

@@ -6,20 +6,13 @@
  * "(admin) <line>". Port 2222 unless given. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "ssl_sample_opts.h"
+#include "sample_admin.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
+#include "sample_tls_opts.h"
 #include "troupe/tls.h"
 #include "troupe/troupe.h"
-
-static const char usage[] =
-    "Usage: ssl_chat_server [options] [port]\n"
-    "  -C, --certs DIR      certificate directory (default: build/certs, or $TROUPE_CERTS)\n"
-    "  -c, --cert FILE      certificate chain, may hold the key (default DIR/server.pem)\n"
-    "  -k, --key FILE       private key (default: in the chain file)\n"
-    "  -P, --password PW    key password (default qwerty)\n"
-    "  -A, --ca FILE        CA that client certificates must come from (default DIR/ca.pem)\n"
-    "  -D, --dh FILE        Diffie-Hellman parameters (default DIR/dh.pem)\n";
 
 static tr_tls_server *server;
 
@@ -52,40 +45,35 @@ static void on_server_error(tr_tcp_server *srv, int code, const char *category, 
   printf("Chat SSL server caught an error with code %d and category '%s': %s\n", code, category, message);
 }
 
+static void on_bang(void *ctx) {
+  printf("Server restarting...");
+  tr_tls_server_restart(server);
+  printf("Done!\n");
+}
+
+static void on_line(void *ctx, const char *line, size_t n) {
+  size_t len;
+  char *msg = sample_admin_text(line, n, &len);
+  if (msg)
+    tr_tls_server_multicast(server, msg, len);
+  free(msg);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  ssl_sample_opts so;
-  ssl_sample_parse(&so, argc, argv, 1, usage);
+  sample_tls_opts so;
+  sample_tls_parse(&so, argc, argv, 1, "ssl_chat_server [options] [port]");
   int port = so.nargs > 0 ? atoi(so.args[0]) : 2222;
   printf("SSL server port: %d\n", port);
 
-  printf("Asio service starting...");
-  tr_runtime *rt;
-  int rc = tr_runtime_new(&rt, NULL);
-  if (rc == 0)
-    rc = tr_runtime_start(rt);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start the runtime: %s\n", tr_strerror(rc));
+  tr_runtime *rt = sample_runtime_start();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
-  tr_tls_context_options co = {
-      .server = 1,
-      .cert_file = so.cert,
-      .key_file = so.key,
-      .password = so.password,
-      .ca_file = so.ca,
-      .dh_file = so.dh,
-      .verify = TR_TLS_VERIFY_REQUIRE,
-  };
   tr_tls_context *ctx;
-  char err[256];
-  rc = tr_tls_context_new(&co, &ctx, err, sizeof err);
-  if (rc != 0) {
-    fprintf(stderr, "cannot set up TLS: %s\n", err);
+  int rc = sample_tls_context(&so, 1, &ctx);
+  if (rc != 0)
     return 1;
-  }
   tr_tls_server_options o = {
       .tcp = {.address = "0.0.0.0", .port = port, .reuse_address = 1, .worker = -1, .on_error = on_server_error},
       .context = ctx,
@@ -106,36 +94,13 @@ int main(int argc, char **argv) {
   }
   printf("Done!\n");
 
-  printf("Press Enter to stop the server or '!' to restart the server...\n");
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  while ((n = getline(&line, &cap, stdin)) >= 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (n == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Server restarting...");
-      tr_tls_server_restart(server);
-      printf("Done!\n");
-      continue;
-    }
-    size_t len = strlen("(admin) ") + (size_t)n;
-    char *msg = malloc(len + 1);
-    snprintf(msg, len + 1, "(admin) %s", line);
-    tr_tls_server_multicast(server, msg, len);
-    free(msg);
-  }
-  free(line);
+  sample_stdin_run(SAMPLE_STDIN_SERVER, &(sample_stdin_ops){.on_bang = on_bang, .on_line = on_line}, NULL);
 
   printf("Server stopping...");
   tr_tls_server_stop(server);
   tr_tls_server_free(server);
   printf("Done!\n");
 
-  printf("Asio service stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop(rt);
   return 0;
 }

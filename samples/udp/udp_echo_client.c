@@ -4,8 +4,11 @@
  * "!" disconnects (the client reconnects a second later), an empty line quits. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "sample_retry.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
+#include "sample_udp_console.h"
 #include "troupe/error.h"
 #include "troupe/runtime.h"
 #include "troupe/timer.h"
@@ -13,8 +16,7 @@
 
 typedef struct sample {
   tr_udp_client *client;
-  tr_timer *retry;
-  int stopping; /* written before the final disconnect, read on the worker */
+  sample_retry retry;
 } sample;
 
 static void on_connected(tr_udp_client *c, void *ctx) {
@@ -31,17 +33,12 @@ static void on_disconnected(tr_udp_client *c, void *ctx) {
   sample *sm = ctx;
   printf("Echo UDP client disconnected a session\n");
   fflush(stdout);
-  /* Wait a while, then connect again (a timer, not a sleep on the worker). */
-  if (!__atomic_load_n(&sm->stopping, __ATOMIC_ACQUIRE)) {
-    tr_timer_setup_after(sm->retry, 1000);
-    tr_timer_wait_async(sm->retry);
-  }
+  sample_retry_later(&sm->retry);
 }
 
-static void on_retry(tr_timer *t, int canceled, void *ctx) {
+static void reconnect(void *ctx) {
   sample *sm = ctx;
-  if (!canceled && !__atomic_load_n(&sm->stopping, __ATOMIC_ACQUIRE))
-    tr_udp_client_connect(sm->client);
+  tr_udp_client_connect(sm->client);
 }
 
 static void on_received(tr_udp_client *c, const tr_udp_endpoint *from, const void *data, size_t size, void *ctx) {
@@ -55,21 +52,24 @@ static void on_error(tr_udp_client *c, int code, const char *category, const cha
   fflush(stdout);
 }
 
+static void on_line(void *client, const char *line, size_t len) {
+  int r = tr_udp_client_send_sync(client, line, len);
+  if (r < 0) {
+    printf("Send failed: %s\n", tr_strerror(r));
+    fflush(stdout);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *address = argc > 1 ? argv[1] : "127.0.0.1";
   int port = argc > 2 ? atoi(argv[2]) : 3333;
   printf("UDP server address: %s\nUDP server port: %d\n", address, port);
 
-  tr_runtime *rt;
-  printf("Runtime starting...");
-  if (tr_runtime_new(&rt, NULL) != 0 || tr_runtime_start(rt) != 0) {
-    printf("failed\n");
+  tr_runtime *rt = sample_runtime_start_udp();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   sample sm = {0};
-  tr_timer_callbacks tcb = {.on_timer = on_retry};
   tr_udp_options o;
   tr_udp_options_init(&o);
   o.receive_on_request = 1;
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
                                 .on_disconnected = on_disconnected,
                                 .on_received = on_received,
                                 .on_error = on_error};
-  int r = tr_timer_new(rt, &tcb, &sm, &sm.retry);
+  int r = sample_retry_init(&sm.retry, rt, reconnect, &sm);
   if (r == 0)
     r = tr_udp_client_new(rt, address, port, &o, &cb, &sm, &sm.client);
   if (r < 0) {
@@ -89,38 +89,15 @@ int main(int argc, char **argv) {
   r = tr_udp_client_connect(sm.client);
   printf(r < 0 ? "failed: %s\n" : "Done!\n", tr_strerror(r));
 
-  printf("Press Enter to stop the client or '!' to reconnect the client...\n");
-  fflush(stdout);
-  char line[4096];
-  while (fgets(line, sizeof(line), stdin)) {
-    line[strcspn(line, "\r\n")] = 0;
-    if (line[0] == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Client disconnecting...");
-      fflush(stdout);
-      tr_udp_client_disconnect(sm.client);
-      printf("Done!\n");
-      fflush(stdout);
-      continue;
-    }
-    r = tr_udp_client_send_sync(sm.client, line, strlen(line));
-    if (r < 0) {
-      printf("Send failed: %s\n", tr_strerror(r));
-      fflush(stdout);
-    }
-  }
+  sample_stdin_run(SAMPLE_STDIN_CLIENT, &(sample_stdin_ops){.on_bang = sample_udp_disconnect, .on_line = on_line}, sm.client);
 
   printf("Client disconnecting...");
-  __atomic_store_n(&sm.stopping, 1, __ATOMIC_RELEASE);
-  tr_timer_cancel(sm.retry);
+  sample_retry_stop(&sm.retry);
   tr_udp_client_disconnect(sm.client);
   printf("Done!\n");
   tr_udp_client_free(sm.client);
-  tr_timer_free(sm.retry);
+  sample_retry_free(&sm.retry);
 
-  printf("Runtime stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop_udp(rt);
   return 0;
 }

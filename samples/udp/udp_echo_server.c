@@ -4,8 +4,10 @@
  * "!" restarts the server, an empty line quits. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "sample_runtime.h"
+#include "sample_stdin.h"
+#include "sample_udp_console.h"
 #include "troupe/error.h"
 #include "troupe/runtime.h"
 #include "troupe/udp.h"
@@ -30,13 +32,9 @@ int main(int argc, char **argv) {
   int port = argc > 1 ? atoi(argv[1]) : 3333;
   printf("UDP server port: %d\n", port);
 
-  tr_runtime *rt;
-  printf("Runtime starting...");
-  if (tr_runtime_new(&rt, NULL) != 0 || tr_runtime_start(rt) != 0) {
-    printf("failed\n");
+  tr_runtime *rt = sample_runtime_start_udp();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   tr_udp_options o;
   tr_udp_options_init(&o);
@@ -55,29 +53,13 @@ int main(int argc, char **argv) {
   }
   printf("Done!\n");
 
-  printf("Press Enter to stop the server or '!' to restart the server...\n");
-  fflush(stdout);
-  char line[4096];
-  while (fgets(line, sizeof(line), stdin)) {
-    line[strcspn(line, "\r\n")] = 0;
-    if (line[0] == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Server restarting...");
-      fflush(stdout);
-      r = tr_udp_server_restart(server);
-      printf(r < 0 ? "failed: %s\n" : "Done!\n", tr_strerror(r));
-      fflush(stdout);
-    }
-  }
+  sample_stdin_run(SAMPLE_STDIN_SERVER, &(sample_stdin_ops){.on_bang = sample_udp_restart}, server);
 
   printf("Server stopping...");
   tr_udp_server_stop(server);
   printf("Done!\n");
   tr_udp_server_free(server);
 
-  printf("Runtime stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop_udp(rt);
   return 0;
 }

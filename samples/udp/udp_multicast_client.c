@@ -5,8 +5,11 @@
  * "!" disconnects (the client reconnects a second later), an empty line quits. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "sample_retry.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
+#include "sample_udp_console.h"
 #include "troupe/error.h"
 #include "troupe/runtime.h"
 #include "troupe/timer.h"
@@ -14,9 +17,8 @@
 
 typedef struct sample {
   tr_udp_client *client;
-  tr_timer *retry;
+  sample_retry retry;
   const char *group;
-  int stopping;
 } sample;
 
 static void on_connected(tr_udp_client *c, void *ctx) {
@@ -33,16 +35,12 @@ static void on_disconnected(tr_udp_client *c, void *ctx) {
   sample *sm = ctx;
   printf("Multicast UDP client disconnected\n");
   fflush(stdout);
-  if (!__atomic_load_n(&sm->stopping, __ATOMIC_ACQUIRE)) {
-    tr_timer_setup_after(sm->retry, 1000);
-    tr_timer_wait_async(sm->retry);
-  }
+  sample_retry_later(&sm->retry);
 }
 
-static void on_retry(tr_timer *t, int canceled, void *ctx) {
+static void reconnect(void *ctx) {
   sample *sm = ctx;
-  if (!canceled && !__atomic_load_n(&sm->stopping, __ATOMIC_ACQUIRE))
-    tr_udp_client_connect(sm->client);
+  tr_udp_client_connect(sm->client);
 }
 
 static void on_received(tr_udp_client *c, const tr_udp_endpoint *from, const void *data, size_t size, void *ctx) {
@@ -62,16 +60,11 @@ int main(int argc, char **argv) {
   int port = argc > 3 ? atoi(argv[3]) : 3334;
   printf("UDP listen address: %s\nUDP multicast address: %s\nUDP multicast port: %d\n", listen, group, port);
 
-  tr_runtime *rt;
-  printf("Runtime starting...");
-  if (tr_runtime_new(&rt, NULL) != 0 || tr_runtime_start(rt) != 0) {
-    printf("failed\n");
+  tr_runtime *rt = sample_runtime_start_udp();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   sample sm = {.group = group};
-  tr_timer_callbacks tcb = {.on_timer = on_retry};
   tr_udp_options o;
   tr_udp_options_init(&o);
   o.receive_on_request = 1;
@@ -79,7 +72,7 @@ int main(int argc, char **argv) {
                                 .on_disconnected = on_disconnected,
                                 .on_received = on_received,
                                 .on_error = on_error};
-  int r = tr_timer_new(rt, &tcb, &sm, &sm.retry);
+  int r = sample_retry_init(&sm.retry, rt, reconnect, &sm);
   if (r == 0)
     r = tr_udp_client_new(rt, listen, port, &o, &cb, &sm, &sm.client);
   if (r == 0)
@@ -93,32 +86,15 @@ int main(int argc, char **argv) {
   r = tr_udp_client_connect(sm.client);
   printf(r < 0 ? "failed: %s\n" : "Done!\n", tr_strerror(r));
 
-  printf("Press Enter to stop the client or '!' to reconnect the client...\n");
-  fflush(stdout);
-  char line[4096];
-  while (fgets(line, sizeof(line), stdin)) {
-    line[strcspn(line, "\r\n")] = 0;
-    if (line[0] == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Client disconnecting...");
-      fflush(stdout);
-      tr_udp_client_disconnect(sm.client);
-      printf("Done!\n");
-      fflush(stdout);
-    }
-  }
+  sample_stdin_run(SAMPLE_STDIN_CLIENT, &(sample_stdin_ops){.on_bang = sample_udp_disconnect}, sm.client);
 
   printf("Client disconnecting...");
-  __atomic_store_n(&sm.stopping, 1, __ATOMIC_RELEASE);
-  tr_timer_cancel(sm.retry);
+  sample_retry_stop(&sm.retry);
   tr_udp_client_disconnect(sm.client);
   printf("Done!\n");
   tr_udp_client_free(sm.client);
-  tr_timer_free(sm.retry);
+  sample_retry_free(&sm.retry);
 
-  printf("Runtime stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop_udp(rt);
   return 0;
 }

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sample_admin.h"
+#include "sample_runtime.h"
+#include "sample_stdin.h"
+#include "sample_udp_console.h"
 #include "troupe/error.h"
 #include "troupe/runtime.h"
 #include "troupe/udp.h"
@@ -15,18 +19,25 @@ static void on_error(tr_udp_server *s, int code, const char *category, const cha
   fflush(stdout);
 }
 
+static void on_line(void *server, const char *line, size_t n) {
+  size_t len;
+  char *msg = sample_admin_text(line, n, &len);
+  int r = msg ? tr_udp_server_multicast_sync(server, msg, len) : TR_ENOMEM;
+  free(msg);
+  if (r < 0) {
+    printf("Multicast failed: %s\n", tr_strerror(r));
+    fflush(stdout);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *group = argc > 1 ? argv[1] : "239.255.0.1";
   int port = argc > 2 ? atoi(argv[2]) : 3334;
   printf("UDP multicast address: %s\nUDP multicast port: %d\n", group, port);
 
-  tr_runtime *rt;
-  printf("Runtime starting...");
-  if (tr_runtime_new(&rt, NULL) != 0 || tr_runtime_start(rt) != 0) {
-    printf("failed\n");
+  tr_runtime *rt = sample_runtime_start_udp();
+  if (!rt)
     return 1;
-  }
-  printf("Done!\n");
 
   tr_udp_server_callbacks cb = {.on_error = on_error};
   tr_udp_server *server;
@@ -42,36 +53,13 @@ int main(int argc, char **argv) {
   }
   printf("Done!\n");
 
-  printf("Press Enter to stop the server or '!' to restart the server...\n");
-  fflush(stdout);
-  char line[4096], msg[4200];
-  while (fgets(line, sizeof(line), stdin)) {
-    line[strcspn(line, "\r\n")] = 0;
-    if (line[0] == 0)
-      break;
-    if (strcmp(line, "!") == 0) {
-      printf("Server restarting...");
-      fflush(stdout);
-      r = tr_udp_server_restart(server);
-      printf(r < 0 ? "failed: %s\n" : "Done!\n", tr_strerror(r));
-      fflush(stdout);
-      continue;
-    }
-    int n = snprintf(msg, sizeof(msg), "(admin) %s", line);
-    r = tr_udp_server_multicast_sync(server, msg, (size_t)n);
-    if (r < 0) {
-      printf("Multicast failed: %s\n", tr_strerror(r));
-      fflush(stdout);
-    }
-  }
+  sample_stdin_run(SAMPLE_STDIN_SERVER, &(sample_stdin_ops){.on_bang = sample_udp_restart, .on_line = on_line}, server);
 
   printf("Server stopping...");
   tr_udp_server_stop(server);
   printf("Done!\n");
   tr_udp_server_free(server);
 
-  printf("Runtime stopping...");
-  tr_runtime_free(rt);
-  printf("Done!\n");
+  sample_runtime_stop_udp(rt);
   return 0;
 }
