@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bench_common.h"
+#include "bench_runtime.h"
 #include "simple.h"
 #include "troupe/troupe.h"
 
@@ -38,8 +39,7 @@ int main(int argc, char **argv) {
   printf("Server port: %d\nWorking threads: %d\n\n", o.port, o.threads);
 
   tr_runtime *rt;
-  tr_runtime_options ro = {.workers = (unsigned)o.threads};
-  if (tr_runtime_new(&rt, &ro) != 0 || tr_runtime_start(rt) != 0) {
+  if (bench_runtime_start(o.threads, &rt) != 0) {
     fprintf(stderr, "cannot start the runtime\n");
     return 1;
   }

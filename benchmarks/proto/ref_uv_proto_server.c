@@ -10,6 +10,8 @@
 #include <uv.h>
 
 #include "bench_common.h"
+#include "bench_uv_server.h"
+#include "bench_uv_write.h"
 #include "simple.h"
 
 static const char usage[] =
@@ -25,11 +27,6 @@ typedef struct conn {
   char buf[1 << 16];
 } conn;
 
-typedef struct wreq {
-  uv_write_t req;
-  char data[];
-} wreq;
-
 static void on_closed(uv_handle_t *h) {
   conn *c = h->data;
   tr_fbe_receiver_free(&c->rx);
@@ -43,8 +40,6 @@ static void close_conn(conn *c) {
     uv_close((uv_handle_t *)&c->tcp, on_closed);
   }
 }
-
-static void on_written(uv_write_t *req, int status) { free(req); }
 
 static int on_request(void *ctx, const simple_SimpleRequest *req) {
   conn *c = ctx;
@@ -62,28 +57,9 @@ static int on_frame(void *ctx, const uint8_t *frame, size_t size) {
 static void flush(conn *c) {
   if (!c->out.size)
     return;
-  uv_buf_t b = uv_buf_init((char *)c->out.data, (unsigned)c->out.size);
-  int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
-  if (n == UV_EAGAIN)
-    n = 0;
-  if (n < 0) {
+  if (bench_uv_write_copy((uv_stream_t *)&c->tcp, (const char *)c->out.data, c->out.size) != 0) {
     close_conn(c);
     return;
-  }
-  if ((size_t)n < c->out.size) {
-    size_t rest = c->out.size - (size_t)n;
-    wreq *w = malloc(sizeof *w + rest);
-    if (!w) {
-      close_conn(c);
-      return;
-    }
-    memcpy(w->data, c->out.data + n, rest);
-    b = uv_buf_init(w->data, (unsigned)rest);
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
-      free(w);
-      close_conn(c);
-      return;
-    }
   }
   tr_fbe_buffer_clear(&c->out);
 }
@@ -117,17 +93,12 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   tr_fbe_receiver_init(&c->rx, 0, on_frame, c);
   tr_fbe_buffer_init(&c->out);
-  uv_tcp_init(server->loop, &c->tcp);
-  c->tcp.data = c;
-  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+  if (bench_uv_accept(server, &c->tcp, c) != 0) {
     close_conn(c);
     return;
   }
-  uv_tcp_nodelay(&c->tcp, 1);
   uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
-
-static void on_signal(uv_signal_t *h, int sig) { uv_stop(h->loop); }
 
 int main(int argc, char **argv) {
   bench_opts o = {.address = "0.0.0.0", .port = 4444, .threads = 1, .clients = 1, .messages = 1, .size = 32,
@@ -137,23 +108,5 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   printf("Server port: %d\nWorking threads: 1\n\n", o.port);
   fflush(stdout);
-  uv_loop_t *loop = uv_default_loop();
-  uv_tcp_t server;
-  struct sockaddr_in addr;
-  uv_ip4_addr("0.0.0.0", o.port, &addr);
-  uv_tcp_init(loop, &server);
-  int rc = uv_tcp_bind(&server, (struct sockaddr *)&addr, 0);
-  if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&server, 1024, on_connection);
-  if (rc != 0) {
-    fprintf(stderr, "listen: %s\n", uv_strerror(rc));
-    return 1;
-  }
-  uv_signal_t sigint, sigterm;
-  uv_signal_init(loop, &sigint);
-  uv_signal_init(loop, &sigterm);
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
-  uv_run(loop, UV_RUN_DEFAULT);
-  return 0;
+  return bench_uv_serve(o.port, on_connection, NULL);
 }

@@ -7,6 +7,8 @@
 #include <uv.h>
 
 #include "bench_common.h"
+#include "bench_uv_server.h"
+#include "bench_uv_write.h"
 
 static const char usage[] =
     "Usage: ref_uv_echo_server [options]\n"
@@ -18,13 +20,7 @@ typedef struct conn {
   char buf[1 << 16];
 } conn;
 
-typedef struct wreq {
-  uv_write_t req;
-  char data[];
-} wreq;
-
 static void on_closed(uv_handle_t *h) { free(h->data); }
-static void on_written(uv_write_t *req, int status) { free(req); }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   conn *c = h->data;
@@ -38,39 +34,22 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
   if (nread == 0)
     return;
-  uv_buf_t b = uv_buf_init(buf->base, (unsigned)nread);
-  int n = uv_try_write(s, &b, 1);
-  if (n == UV_EAGAIN)
-    n = 0;
-  if (n < 0) {
+  if (bench_uv_write_copy(s, buf->base, (size_t)nread) != 0)
     uv_close((uv_handle_t *)s, on_closed);
-    return;
-  }
-  if (n < nread) {
-    size_t rest = (size_t)nread - (size_t)n;
-    wreq *w = malloc(sizeof *w + rest);
-    memcpy(w->data, buf->base + n, rest);
-    b = uv_buf_init(w->data, (unsigned)rest);
-    if (uv_write(&w->req, s, &b, 1, on_written) != 0)
-      free(w);
-  }
 }
 
 static void on_connection(uv_stream_t *server, int status) {
   if (status < 0)
     return;
   conn *c = malloc(sizeof *c);
-  uv_tcp_init(server->loop, &c->tcp);
-  c->tcp.data = c;
-  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+  if (!c)
+    return;
+  if (bench_uv_accept(server, &c->tcp, c) != 0) {
     uv_close((uv_handle_t *)&c->tcp, on_closed);
     return;
   }
-  uv_tcp_nodelay(&c->tcp, 1);
   uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
-
-static void on_signal(uv_signal_t *h, int sig) { uv_stop(h->loop); }
 
 int main(int argc, char **argv) {
   bench_opts o = {.address = "0.0.0.0", .port = 1111, .threads = 1, .clients = 1, .messages = 1, .size = 32,
@@ -78,23 +57,5 @@ int main(int argc, char **argv) {
   bench_parse(&o, argc, argv, usage);
   printf("Server port: %d\nWorking threads: 1\n\n", o.port);
   fflush(stdout);
-  uv_loop_t *loop = uv_default_loop();
-  uv_tcp_t server;
-  struct sockaddr_in addr;
-  uv_ip4_addr("0.0.0.0", o.port, &addr);
-  uv_tcp_init(loop, &server);
-  int rc = uv_tcp_bind(&server, (struct sockaddr *)&addr, 0);
-  if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&server, 1024, on_connection);
-  if (rc != 0) {
-    fprintf(stderr, "listen: %s\n", uv_strerror(rc));
-    return 1;
-  }
-  uv_signal_t sigint, sigterm;
-  uv_signal_init(loop, &sigint);
-  uv_signal_init(loop, &sigterm);
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
-  uv_run(loop, UV_RUN_DEFAULT);
-  return 0;
+  return bench_uv_serve(o.port, on_connection, NULL);
 }

@@ -8,10 +8,9 @@
  * too (p50/p99/max). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <uv.h>
 
-#include "bench_common.h"
+#include "bench_clients.h"
 
 static const char usage[] =
     "Usage: tcp_echo_client [options]\n"
@@ -24,29 +23,12 @@ static const char usage[] =
     "  -z, --seconds N      duration (default 10)\n"
     "  -h, --help           this help\n";
 
-typedef struct bthread bthread;
-
 typedef struct bclient {
   uv_tcp_t tcp;
   uv_connect_t creq;
-  bthread *t;
-  uint64_t received;
-  uint64_t answered; /* messages received and answered */
-  uint64_t sent_at;  /* -m 1: when the message in flight left */
+  bench_loop *l;
+  bench_echo echo;
 } bclient;
-
-struct bthread {
-  uv_loop_t loop;
-  uv_timer_t timer;
-  uv_thread_t thread;
-  bclient *clients;
-  int n;
-  int stopping;
-  uint64_t bytes, errors, last_ns;
-  uint64_t *rtt;
-  size_t nrtt, caprtt;
-  char rbuf[1 << 16];
-};
 
 static bench_opts o = {.address = "127.0.0.1", .port = 1111, .clients = 100, .messages = 1000, .size = 32,
                        .seconds = 10};
@@ -63,7 +45,7 @@ static void send_bytes(bclient *c, size_t len) {
     uv_buf_t b = uv_buf_init(zeros, (unsigned)chunk);
     int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     if (n < 0 && n != UV_EAGAIN) {
-      c->t->errors++;
+      c->l->errors++;
       return;
     }
     if (n < 0)
@@ -73,7 +55,7 @@ static void send_bytes(bclient *c, size_t len) {
       b = uv_buf_init(zeros, (unsigned)(chunk - (size_t)n));
       if (!req || uv_write(req, (uv_stream_t *)&c->tcp, &b, 1, write_done) != 0) {
         free(req);
-        c->t->errors++;
+        c->l->errors++;
         return;
       }
     }
@@ -83,141 +65,48 @@ static void send_bytes(bclient *c, size_t len) {
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   bclient *c = h->data;
-  *buf = uv_buf_init(c->t->rbuf, sizeof c->t->rbuf);
-}
-
-static void record_rtt(bthread *t, uint64_t ns) {
-  if (t->nrtt == t->caprtt) {
-    size_t cap = t->caprtt ? t->caprtt * 2 : 65536;
-    if (cap > (64u << 20))
-      return;
-    uint64_t *p = realloc(t->rtt, cap * sizeof *p);
-    if (!p)
-      return;
-    t->rtt = p;
-    t->caprtt = cap;
-  }
-  t->rtt[t->nrtt++] = ns;
+  *buf = uv_buf_init(c->l->rbuf, sizeof c->l->rbuf);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   bclient *c = s->data;
-  bthread *t = c->t;
   if (nread < 0) {
-    if (!t->stopping) {
-      t->errors++;
+    if (!c->l->stopping) {
+      c->l->errors++;
       uv_close((uv_handle_t *)s, NULL);
     }
     return;
   }
-  if (nread == 0 || t->stopping)
+  if (nread == 0 || c->l->stopping)
     return;
-  uint64_t now = bench_now_ns();
-  t->bytes += (uint64_t)nread;
-  t->last_ns = now;
-  c->received += (uint64_t)nread;
-  uint64_t done = c->received / o.size;
-  uint64_t more = done - c->answered;
-  c->answered = done;
-  if (!more)
-    return;
-  if (o.messages == 1) {
-    record_rtt(t, now - c->sent_at);
-    c->sent_at = now;
-  }
-  send_bytes(c, (size_t)(more * o.size));
+  size_t more = bench_echo_received(c->l, &c->echo, (size_t)nread);
+  if (more)
+    send_bytes(c, more);
 }
 
 static void on_connect(uv_connect_t *req, int status) {
   bclient *c = req->data;
-  if (status < 0) {
-    c->t->errors++;
-    fprintf(stderr, "connect: %s\n", uv_strerror(status));
-    uv_close((uv_handle_t *)&c->tcp, NULL);
-    return;
-  }
-  if (c->t->stopping)
+  if (!bench_tcp_connected(c->l, req, status))
     return;
   uv_tcp_nodelay(&c->tcp, 1);
   uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-  c->sent_at = bench_now_ns();
+  c->echo.sent_at = bench_now_ns();
   send_bytes(c, (size_t)o.messages * o.size);
 }
 
-static void close_client(uv_handle_t *h, void *arg) {
-  if (!uv_is_closing(h))
-    uv_close(h, NULL);
-}
-
-static void on_timer(uv_timer_t *timer) {
-  bthread *t = timer->data;
-  t->stopping = 1;
-  uv_walk(&t->loop, close_client, NULL);
-}
-
-static void thread_main(void *arg) {
-  bthread *t = arg;
-  for (int i = 0; i < t->n; i++) {
-    bclient *c = &t->clients[i];
-    c->t = t;
-    uv_tcp_init(&t->loop, &c->tcp);
-    c->tcp.data = c;
-    c->creq.data = c;
-    if (uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&addr, on_connect) != 0) {
-      t->errors++;
-      uv_close((uv_handle_t *)&c->tcp, NULL);
-    }
-  }
-  uv_run(&t->loop, UV_RUN_DEFAULT);
+static void start(bench_loop *l, void *client) {
+  bclient *c = client;
+  c->l = l;
+  bench_tcp_connect(l, &c->tcp, &c->creq, c, &addr, on_connect);
 }
 
 int main(int argc, char **argv) {
   bench_parse(&o, argc, argv, usage);
-  if (uv_ip4_addr(o.address, o.port, (struct sockaddr_in *)&addr) != 0 &&
-      uv_ip6_addr(o.address, o.port, (struct sockaddr_in6 *)&addr) != 0) {
-    fprintf(stderr, "bad address %s\n", o.address);
+  if (bench_tcp_clients_begin(&o, &addr) != 0)
     return 2;
-  }
-  if (o.threads > o.clients)
-    o.threads = o.clients;
   bench_print_header(&o, 1);
-  zeros_len = (size_t)o.messages * o.size;
-  if (zeros_len < (1u << 20))
-    zeros_len = 1u << 20;
-  if (zeros_len > (64u << 20))
-    zeros_len = 64u << 20;
-  zeros = calloc(1, zeros_len);
-  bthread *ts = calloc((size_t)o.threads, sizeof *ts);
-  if (!zeros || !ts)
+  zeros = bench_zeros((size_t)o.messages * o.size, &zeros_len);
+  if (!zeros)
     return 1;
-  for (int i = 0; i < o.threads; i++) {
-    bthread *t = &ts[i];
-    t->n = o.clients / o.threads + (i < o.clients % o.threads);
-    t->clients = calloc((size_t)t->n, sizeof *t->clients);
-    uv_loop_init(&t->loop);
-    uv_timer_init(&t->loop, &t->timer);
-    t->timer.data = t;
-    uv_timer_start(&t->timer, on_timer, (uint64_t)o.seconds * 1000, 0);
-  }
-  uint64_t start = bench_now_ns();
-  for (int i = 0; i < o.threads; i++)
-    uv_thread_create(&ts[i].thread, thread_main, &ts[i]);
-  bench_result r = {.size = o.size};
-  uint64_t last = 0;
-  for (int i = 0; i < o.threads; i++) {
-    bthread *t = &ts[i];
-    uv_thread_join(&t->thread);
-    r.errors += t->errors;
-    r.bytes += t->bytes;
-    if (t->last_ns > last)
-      last = t->last_ns;
-    if (t->nrtt) {
-      r.rtt = realloc(r.rtt, (r.nrtt + t->nrtt) * sizeof *r.rtt);
-      memcpy(r.rtt + r.nrtt, t->rtt, t->nrtt * sizeof *r.rtt);
-      r.nrtt += t->nrtt;
-    }
-  }
-  r.ns = last > start ? last - start : (uint64_t)o.seconds * 1000000000u;
-  bench_print_report(&r);
-  return 0;
+  return bench_clients_run(&(bench_clients){.o = &o, .client_size = sizeof(bclient), .start = start});
 }

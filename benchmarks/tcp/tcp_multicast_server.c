@@ -10,14 +10,13 @@
  * burst that takes most of the second by itself; one call per message here
  * measured 0.84 M msg/s with 1 client and 15-31 M with 100 (the fan-out then
  * costs one append per message per session). */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_common.h"
+#include "bench_runtime.h"
+#include "bench_pace.h"
 #include "troupe/tcp.h"
 #include "troupe/troupe.h"
 
@@ -32,34 +31,14 @@ static const char usage[] =
 static bench_opts o = {.address = "0.0.0.0", .port = 1111, .clients = 1, .messages = 1000000, .size = 32,
                        .seconds = 10};
 static tr_tcp_server *srv;
-static atomic_int running = 1;
 
-static void *producer(void *arg) {
-  /* Messages are immutable zero bytes: one shared buffer, sliced per tick. */
-  size_t most = (size_t)(o.messages / 1000 + 1) * o.size;
-  tr_buf *zeros = tr_buf_new(most);
-  memset(tr_buf_mut(zeros), 0, most);
-  struct timespec next;
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  double owed = 0;
-  while (atomic_load(&running)) {
-    owed += (double)o.messages / 1000.0;
-    long due = (long)owed;
-    owed -= (double)due;
-    if (due > 0) {
-      tr_buf *b = tr_buf_slice(zeros, 0, (size_t)due * o.size);
-      tr_tcp_server_multicast_buf(srv, b);
-      tr_buf_release(b);
-    }
-    next.tv_nsec += 1000000;
-    if (next.tv_nsec >= 1000000000) {
-      next.tv_nsec -= 1000000000;
-      next.tv_sec++;
-    }
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-  }
-  tr_buf_release(zeros);
-  return NULL;
+/* Messages are immutable zero bytes: one shared buffer, sliced per tick. */
+static tr_buf *zeros;
+
+static void emit(long due, void *arg) {
+  tr_buf *b = tr_buf_slice(zeros, 0, (size_t)due * o.size);
+  tr_tcp_server_multicast_buf(srv, b);
+  tr_buf_release(b);
 }
 
 int main(int argc, char **argv) {
@@ -69,8 +48,7 @@ int main(int argc, char **argv) {
          o.messages, o.size);
   fflush(stdout);
   tr_runtime *rt;
-  tr_runtime_options ro = {.workers = (unsigned)o.threads};
-  if (tr_runtime_new(&rt, &ro) != 0 || tr_runtime_start(rt) != 0) {
+  if (bench_runtime_start(o.threads, &rt) != 0) {
     fprintf(stderr, "cannot start the runtime\n");
     return 1;
   }
@@ -88,11 +66,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cannot start the server: %s\n", tr_strerror(rc));
     return 1;
   }
-  pthread_t th;
-  pthread_create(&th, NULL, producer, NULL);
+  size_t most = (size_t)(o.messages / 1000 + 1) * o.size;
+  zeros = tr_buf_new(most);
+  memset(tr_buf_mut(zeros), 0, most);
+  bench_pacer pacer;
+  if (bench_pacer_start(&pacer, o.messages, emit, NULL) != 0) {
+    fprintf(stderr, "cannot start the producer\n");
+    return 1;
+  }
   bench_wait_signal();
-  atomic_store(&running, 0);
-  pthread_join(th, NULL);
+  bench_pacer_stop(&pacer);
+  tr_buf_release(zeros);
   tr_tcp_server_free(srv);
   tr_runtime_free(rt);
   return 0;

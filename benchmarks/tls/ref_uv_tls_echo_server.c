@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bench_common.h"
+#include "bench_uv_server.h"
 #include "uv_tls.h"
 
 static const char usage[] =
@@ -29,14 +30,12 @@ static void on_connection(uv_stream_t *server, int status) {
   if (status < 0)
     return;
   uvtls_conn *c = calloc(1, sizeof *c);
-  uv_tcp_init(server->loop, &c->tcp);
-  c->tcp.data = c;
-  c->cb = &callbacks;
-  if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || uvtls_start(c, ctx, 1, &callbacks) != 0)
+  if (!c)
+    return;
+  c->cb = &callbacks; /* uvtls_close reports to it */
+  if (bench_uv_accept(server, &c->tcp, c) != 0 || uvtls_start(c, ctx, 1, &callbacks) != 0)
     uvtls_close(c, -1);
 }
-
-static void on_signal(uv_signal_t *h, int sig) { uv_stop(h->loop); }
 
 int main(int argc, char **argv) {
   uvtls_files files;
@@ -47,23 +46,5 @@ int main(int argc, char **argv) {
   ctx = uvtls_context(1, &files);
   printf("Server port: %d\nWorking threads: 1\n\n", o.port);
   fflush(stdout);
-  uv_loop_t *loop = uv_default_loop();
-  uv_tcp_t server;
-  struct sockaddr_in addr;
-  uv_ip4_addr("0.0.0.0", o.port, &addr);
-  uv_tcp_init(loop, &server);
-  int rc = uv_tcp_bind(&server, (struct sockaddr *)&addr, 0);
-  if (rc == 0)
-    rc = uv_listen((uv_stream_t *)&server, 1024, on_connection);
-  if (rc != 0) {
-    fprintf(stderr, "listen: %s\n", uv_strerror(rc));
-    return 1;
-  }
-  uv_signal_t sigint, sigterm;
-  uv_signal_init(loop, &sigint);
-  uv_signal_init(loop, &sigterm);
-  uv_signal_start(&sigint, on_signal, SIGINT);
-  uv_signal_start(&sigterm, on_signal, SIGTERM);
-  uv_run(loop, UV_RUN_DEFAULT);
-  return 0;
+  return bench_uv_serve(o.port, on_connection, NULL);
 }

@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "bench_common.h"
+#include "bench_runtime.h"
 #include "troupe/tls.h"
 #include "troupe/troupe.h"
-#include "uv_tls.h"
+#include "tls_server_context.h"
 
 static const char usage[] =
     "Usage: ssl_echo_server [options]\n"
@@ -26,25 +27,13 @@ int main(int argc, char **argv) {
   bench_opts o = {.address = "0.0.0.0", .port = 2222, .clients = 1, .messages = 1, .size = 32, .seconds = 10};
   bench_parse(&o, argc, argv, usage);
   bench_block_signals();
-  tr_tls_context_options co = {
-      .server = 1,
-      .cert_file = files.cert,
-      .key_file = files.key,
-      .password = files.password,
-      .dh_file = files.dh,
-      .min_version = TR_TLS_1_3,
-      .ciphers = getenv("TROUPE_TLS_CIPHERS"), /* NULL: troupe's default */
-  };
-  tr_tls_context *ctx;
-  char err[256];
-  if (tr_tls_context_new(&co, &ctx, err, sizeof err) != 0) {
-    fprintf(stderr, "cannot set up TLS: %s\n", err);
+  /* Unset: troupe's default cipher order. */
+  tr_tls_context *ctx = bench_tls_server_context(&files, getenv("TROUPE_TLS_CIPHERS"));
+  if (!ctx)
     return 1;
-  }
   printf("Server port: %d\nWorking threads: %d\n\n", o.port, o.threads);
   tr_runtime *rt;
-  tr_runtime_options ro = {.workers = (unsigned)o.threads};
-  if (tr_runtime_new(&rt, &ro) != 0 || tr_runtime_start(rt) != 0) {
+  if (bench_runtime_start(o.threads, &rt) != 0) {
     fprintf(stderr, "cannot start the runtime\n");
     return 1;
   }

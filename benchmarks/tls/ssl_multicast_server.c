@@ -4,17 +4,16 @@
  * what would pass the cap is dropped (TR_STREAM_LIMIT_DROP), the session
  * stays. Paced like tcp_multicast_server: every millisecond the messages due
  * go out as one buffer, so each session encrypts them as few records. */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_common.h"
+#include "bench_runtime.h"
+#include "bench_pace.h"
 #include "troupe/tls.h"
 #include "troupe/troupe.h"
-#include "uv_tls.h"
+#include "tls_server_context.h"
 
 static const char usage[] =
     "Usage: ssl_multicast_server [options]\n"
@@ -27,33 +26,14 @@ static const char usage[] =
 static bench_opts o = {.address = "0.0.0.0", .port = 2222, .clients = 1, .messages = 1000000, .size = 32,
                        .seconds = 10};
 static tr_tls_server *srv;
-static atomic_int running = 1;
 
-static void *producer(void *arg) {
-  size_t most = (size_t)(o.messages / 1000 + 1) * o.size;
-  tr_buf *zeros = tr_buf_new(most);
-  memset(tr_buf_mut(zeros), 0, most);
-  struct timespec next;
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  double owed = 0;
-  while (atomic_load(&running)) {
-    owed += (double)o.messages / 1000.0;
-    long due = (long)owed;
-    owed -= (double)due;
-    if (due > 0) {
-      tr_buf *b = tr_buf_slice(zeros, 0, (size_t)due * o.size);
-      tr_tls_server_multicast_buf(srv, b);
-      tr_buf_release(b);
-    }
-    next.tv_nsec += 1000000;
-    if (next.tv_nsec >= 1000000000) {
-      next.tv_nsec -= 1000000000;
-      next.tv_sec++;
-    }
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-  }
-  tr_buf_release(zeros);
-  return NULL;
+/* Messages are immutable zero bytes: one shared buffer, sliced per tick. */
+static tr_buf *zeros;
+
+static void emit(long due, void *arg) {
+  tr_buf *b = tr_buf_slice(zeros, 0, (size_t)due * o.size);
+  tr_tls_server_multicast_buf(srv, b);
+  tr_buf_release(b);
 }
 
 int main(int argc, char **argv) {
@@ -61,26 +41,14 @@ int main(int argc, char **argv) {
   uvtls_take_file_args(&argc, argv, &files);
   bench_parse(&o, argc, argv, usage);
   bench_block_signals();
-  tr_tls_context_options co = {
-      .server = 1,
-      .cert_file = files.cert,
-      .key_file = files.key,
-      .password = files.password,
-      .dh_file = files.dh,
-      .min_version = TR_TLS_1_3,
-  };
-  tr_tls_context *ctx;
-  char err[256];
-  if (tr_tls_context_new(&co, &ctx, err, sizeof err) != 0) {
-    fprintf(stderr, "cannot set up TLS: %s\n", err);
+  tr_tls_context *ctx = bench_tls_server_context(&files, NULL);
+  if (!ctx)
     return 1;
-  }
   printf("Server port: %d\nWorking threads: %d\nMessages per second: %ld\nMessage size: %zu\n\n", o.port, o.threads,
          o.messages, o.size);
   fflush(stdout);
   tr_runtime *rt;
-  tr_runtime_options ro = {.workers = (unsigned)o.threads};
-  if (tr_runtime_new(&rt, &ro) != 0 || tr_runtime_start(rt) != 0) {
+  if (bench_runtime_start(o.threads, &rt) != 0) {
     fprintf(stderr, "cannot start the runtime\n");
     return 1;
   }
@@ -100,11 +68,17 @@ int main(int argc, char **argv) {
     fprintf(stderr, "cannot start the server: %s\n", tr_strerror(rc));
     return 1;
   }
-  pthread_t th;
-  pthread_create(&th, NULL, producer, NULL);
+  size_t most = (size_t)(o.messages / 1000 + 1) * o.size;
+  zeros = tr_buf_new(most);
+  memset(tr_buf_mut(zeros), 0, most);
+  bench_pacer pacer;
+  if (bench_pacer_start(&pacer, o.messages, emit, NULL) != 0) {
+    fprintf(stderr, "cannot start the producer\n");
+    return 1;
+  }
   bench_wait_signal();
-  atomic_store(&running, 0);
-  pthread_join(th, NULL);
+  bench_pacer_stop(&pacer);
+  tr_buf_release(zeros);
   tr_tls_server_free(srv);
   tr_runtime_free(rt);
   return 0;

@@ -11,6 +11,7 @@
 #include "troupe/runtime.h"
 #include "troupe/udp.h"
 #include "bench_common.h"
+#include "bench_runtime.h"
 
 #define SLICE 2048
 
@@ -75,10 +76,7 @@ int main(int argc, char **argv) {
   bench_parse(&opts, argc, argv, usage);
   bench_block_signals();
   tr_runtime *rt;
-  tr_runtime_options ro = {.workers = (unsigned)opts.threads};
-  int r = tr_runtime_new(&rt, &ro);
-  if (r == 0)
-    r = tr_runtime_start(rt);
+  int r = bench_runtime_start(opts.threads, &rt);
   if (r < 0) {
     fprintf(stderr, "runtime: %s\n", tr_strerror(r));
     return 1;

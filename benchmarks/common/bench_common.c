@@ -1,4 +1,4 @@
-/* Options, signal wait and the report of the TCP benchmarks. */
+/* Options, clock, signal wait and header of the network benchmarks. */
 #include "bench_common.h"
 
 #include <getopt.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 uint64_t bench_now_ns(void) {
   struct timespec ts;
@@ -48,6 +49,22 @@ void bench_parse(bench_opts *o, int argc, char **argv, const char *usage) {
   }
 }
 
+int bench_resolve(const bench_opts *o, struct sockaddr_storage *addr) {
+  if (uv_ip4_addr(o->address, o->port, (struct sockaddr_in *)addr) == 0 ||
+      uv_ip6_addr(o->address, o->port, (struct sockaddr_in6 *)addr) == 0)
+    return 0;
+  return -1;
+}
+
+char *bench_zeros(size_t want, size_t *len) {
+  if (want < (1u << 20))
+    want = 1u << 20;
+  if (want > (64u << 20))
+    want = 64u << 20;
+  *len = want;
+  return calloc(1, want);
+}
+
 void bench_block_signals(void) {
   sigset_t set;
   sigemptyset(&set);
@@ -77,53 +94,5 @@ void bench_print_header(const bench_opts *o, int client) {
     printf("Seconds to benchmarking: %d\n", o->seconds);
   }
   printf("\n");
-  fflush(stdout);
-}
-
-static void print_time(const char *label, double ns) {
-  if (ns < 1000)
-    printf("%s: %.0f ns\n", label, ns);
-  else if (ns < 1e6)
-    printf("%s: %.3f us\n", label, ns / 1e3);
-  else if (ns < 1e9)
-    printf("%s: %.3f ms\n", label, ns / 1e6);
-  else
-    printf("%s: %.3f s\n", label, ns / 1e9);
-}
-
-static void print_size(const char *label, double bytes, const char *suffix) {
-  static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 4) {
-    bytes /= 1024;
-    u++;
-  }
-  if (u == 0)
-    printf("%s: %.0f %s%s\n", label, bytes, units[u], suffix);
-  else
-    printf("%s: %.3f %s%s\n", label, bytes, units[u], suffix);
-}
-
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-void bench_print_report(bench_result *r) {
-  double secs = r->ns / 1e9;
-  uint64_t msgs = r->bytes / r->size;
-  printf("Errors: %llu\n\n", (unsigned long long)r->errors);
-  print_time("Total time", (double)r->ns);
-  print_size("Total data", (double)r->bytes, "");
-  printf("Total messages: %llu\n", (unsigned long long)msgs);
-  print_size("Data throughput", secs > 0 ? r->bytes / secs : 0, "/s");
-  print_time("Message latency", msgs ? (double)r->ns / (double)msgs : 0);
-  printf("Message throughput: %llu msg/s\n", (unsigned long long)(secs > 0 ? msgs / secs : 0));
-  if (r->rtt && r->nrtt) {
-    qsort(r->rtt, r->nrtt, sizeof *r->rtt, cmp_u64);
-    printf("Latency p50: %llu ns\n", (unsigned long long)r->rtt[r->nrtt / 2]);
-    printf("Latency p99: %llu ns\n", (unsigned long long)r->rtt[(size_t)((double)r->nrtt * 0.99)]);
-    printf("Latency max: %llu ns\n", (unsigned long long)r->rtt[r->nrtt - 1]);
-  }
   fflush(stdout);
 }
