@@ -45,9 +45,22 @@ static void finish_waits(tr_timer *t, int canceled) {
   }
 }
 
-static void on_expired(uv_timer_t *h) { finish_waits(h->data, 0); }
+static void arm(tr_timer *t);
+
+static void on_expired(uv_timer_t *h) {
+  tr_timer *t = h->data;
+  /* libuv counts from the loop's cached time, which can lag the clock by a
+   * whole slow iteration; never report expiry before the deadline. */
+  if (mono_ms() < t->deadline_ms) {
+    arm(t);
+    return;
+  }
+  finish_waits(t, 0);
+}
 
 static void arm(tr_timer *t) {
+  uv_loop_t *loop = t->handle.loop;
+  uv_update_time(loop);
   uint64_t now = mono_ms();
   uint64_t due = t->deadline_ms > now ? t->deadline_ms - now : 0;
   uv_timer_start(&t->handle, on_expired, due, 0);
