@@ -13,7 +13,8 @@
 static const char usage[] =
     "Usage: ref_uv_tls_echo_server [options]\n"
     "  -p, --port PORT      server port (default 2222)\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    UVTLS_FILES_USAGE;
 
 static WOLFSSL_CTX *ctx;
 

@@ -17,7 +17,8 @@ static const char usage[] =
     "  -p, --port PORT      server port (default 2222)\n"
     "  -m, --messages N     messages per second to every session (default 1000000)\n"
     "  -s, --size N         message size (default 32)\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    UVTLS_FILES_USAGE;
 
 typedef struct conn {
   uvtls_conn tls; /* first: the callbacks get this pointer */

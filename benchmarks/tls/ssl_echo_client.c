@@ -21,7 +21,8 @@ static const char usage[] =
     "  -m, --messages N     messages in flight per client (default 1000)\n"
     "  -s, --size N         message size (default 32)\n"
     "  -z, --seconds N      duration (default 10)\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    UVTLS_FILES_USAGE;
 
 typedef struct bclient {
   uvtls_conn conn; /* first: the callbacks get this pointer */

@@ -14,7 +14,8 @@ static const char usage[] =
     "Usage: ssl_echo_server [options]\n"
     "  -p, --port PORT      server port (default 2222)\n"
     "  -t, --threads N      worker threads (default: number of cores)\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    UVTLS_FILES_USAGE;
 
 static void on_received(tr_stream *s, void *user, const void *data, size_t size) { tr_stream_send(s, data, size); }
 static void on_error(tr_stream *s, void *user, int code, const char *category, const char *message) {

@@ -15,7 +15,8 @@ static const char usage[] =
     "  -c, --clients N      clients (default 100)\n"
     "  -s, --size N         message size, for counting (default 32)\n"
     "  -z, --seconds N      duration (default 10)\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    UVTLS_FILES_USAGE;
 
 typedef struct mclient {
   uvtls_conn conn; /* first: the callbacks get this pointer */

@@ -21,7 +21,8 @@ static const char usage[] =
     "  -t, --threads N      worker threads (default: number of cores)\n"
     "  -m, --messages N     messages per second to every session (default 1000000)\n"
     "  -s, --size N         message size (default 32)\n"
-    "  -h, --help           this help\n";
+    "  -h, --help           this help\n"
+    UVTLS_FILES_USAGE;
 
 static bench_opts o = {.address = "0.0.0.0", .port = 2222, .clients = 1, .messages = 1000000, .size = 32,
                        .seconds = 10};

@@ -15,14 +15,6 @@
 #define RECORD_MAX 16384
 #define PLAIN_BUF 65536
 
-const char uvtls_files_usage[] =
-    "      --certs DIR      certificate directory (default: build/certs, or $TROUPE_CERTS)\n"
-    "      --cert FILE      certificate chain (default DIR/server.pem)\n"
-    "      --key FILE       private key (default: in the chain file)\n"
-    "      --password PW    key password (default qwerty)\n"
-    "      --ca FILE        CA (default DIR/ca.pem)\n"
-    "      --dh FILE        DH parameters (default DIR/dh.pem)\n";
-
 static char *in_dir(const char *dir, const char *name) {
   size_t n = strlen(dir) + strlen(name) + 2;
   char *p = malloc(n);

@@ -46,7 +46,14 @@ typedef struct uvtls_files {
   char *cert, *key, *password, *ca, *dh;
 } uvtls_files;
 void uvtls_take_file_args(int *argc, char **argv, uvtls_files *f);
-extern const char uvtls_files_usage[];
+/* Certificate options every TLS benchmark program takes (see uvtls_take_file_args). */
+#define UVTLS_FILES_USAGE \
+  "      --certs DIR      certificate directory (default: build/certs, or $TROUPE_CERTS)\n" \
+  "      --cert FILE      certificate chain (default DIR/server.pem)\n" \
+  "      --key FILE       private key (default: in the chain file)\n" \
+  "      --password PW    key password (default qwerty)\n" \
+  "      --ca FILE        CA (default DIR/ca.pem)\n" \
+  "      --dh FILE        DH parameters (default DIR/dh.pem)\n"
 
 /* A TLS 1.3 context: a server one with the identity and DH, or a client one
  * verifying the server with the CA. Exits with a message on failure. */
